@@ -25,7 +25,8 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 # Packages the set-up and the tests need, besides the pinned source.
 DEPS=(build-essential bc bison flex libelf-dev libssl-dev python3 git
       xz-utils cpio kmod qemu-system-x86 sparse ccache perl python3-ply
-      python3-git spin python3-docutils shellcheck)
+      python3-git spin python3-docutils shellcheck dkms busybox-static
+      pahole rsync dpkg-dev)
 
 msg() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
