@@ -147,7 +147,7 @@ apply_series() {
 # test symbol not applied yet) simply drop out.
 kunit_config() {
 	mkdir -p "$KOUT"
-	{ cat "$TOP/kunit/mlx5.config"; printf 'CONFIG_SERIAL_8250=y\nCONFIG_SERIAL_8250_CONSOLE=y\n'; } >"$KOUT/.config"
+	{ cat "${KUNITCONFIG:-$TOP/kunit/mlx5.config}"; printf 'CONFIG_SERIAL_8250=y\nCONFIG_SERIAL_8250_CONSOLE=y\n'; } >"$KOUT/.config"
 	make -s -C "$KTREE" O="$KOUT" ARCH=x86_64 CC="$KCC" olddefconfig >/dev/null
 }
 
@@ -156,7 +156,7 @@ kmake() { make -s -C "$KTREE" O="$KOUT" ARCH=x86_64 CC="$KCC" -j"$JOBS" "$@"; }
 kunit_py() {
 	(cd "$KTREE" && python3 tools/testing/kunit/kunit.py "$@" \
 		--arch=x86_64 --build_dir="$KOUT" \
-		--kunitconfig="$TOP/kunit/mlx5.config" \
+		--kunitconfig="${KUNITCONFIG:-$TOP/kunit/mlx5.config}" \
 		--qemu_config="$TOP/kunit/qemu_x86_64_smp.py" --jobs="$JOBS" \
 		--make_options="CC=$KCC")
 }
