@@ -13,6 +13,9 @@ PIN_FILE=$TOP/linux-source.version
 SRC_PKG=linux-source-6.12
 SRC_TAR=/usr/src/linux-source-6.12.tar.xz
 SERIES_BRANCH=series
+# The series is for Debian's 6.12 kernel (the DKMS package's source), not
+# for net-next, where upstream merged its own version of this work.
+SUBJECT_PREFIX="PATCH debian-6.12"
 BASE_TAG=base
 JOBS=${JOBS:-$(nproc)}
 # ccache: a second build of the same tree, a fresh clone on the same
