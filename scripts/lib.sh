@@ -6,16 +6,50 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # and python3-git, which a python3 earlier in PATH (pyenv) does not see.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 BUILD=${BUILD:-$TOP/build}
-KTREE=${KTREE:-$BUILD/linux}
+# Two targets, each a series on its own tree (KTREE and KOUT from the
+# environment override the target's):
+#   6.12  Debian 12's linux-source-6.12: patches/, build/linux (default);
+#   7.3   mainline 7.3 from Debian's linux-source-7.3 (trixie-backports):
+#         mainline/patches/, build/linux-7.3. The package is of another
+#         Debian release: fetched with a private apt configuration under
+#         build/apt-trixie and never installed (fetch_source).
+# Scripts take the target from TARGET: "TARGET=7.3 scripts/export";
+# scripts/setup and scripts/test do both (--target to choose).
+TARGET=${TARGET:-6.12}
+# shellcheck disable=SC2034 # used by the scripts that source this file
+case $TARGET in
+6.12)
+	KTREE=${KTREE:-$BUILD/linux}
+	PATCHES=$TOP/patches
+	PIN_FILE=$TOP/linux-source.version
+	SRC_PKG=linux-source-6.12
+	SRC_TAR=/usr/src/linux-source-6.12.tar.xz
+	# The series is for Debian's 6.12 kernel (the DKMS package's source), not
+	# for net-next, where upstream merged its own version of this work.
+	SUBJECT_PREFIX="PATCH debian-6.12"
+	COVER_LETTER=$TOP/cover-letter.txt
+	;;
+7.3)
+	KTREE=${KTREE:-$BUILD/linux-7.3}
+	PATCHES=$TOP/mainline/patches
+	PIN_FILE=$TOP/mainline/linux-source.version
+	SRC_PKG=linux-source-7.3
+	APT_DIR=$BUILD/apt-trixie
+	APT_SOURCE='deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie-backports main'
+	# Extracted from the .deb, with its version in $SRC_TAR.version.
+	SRC_TAR=$APT_DIR/src/linux-source-7.3.tar.xz
+	SUBJECT_PREFIX="PATCH net-next"
+	COVER_LETTER=$TOP/mainline/cover-letter.txt
+	;;
+*)
+	printf 'error: unknown TARGET %s (6.12 or 7.3)\n' "$TARGET" >&2
+	exit 1
+	;;
+esac
 KOUT=${KOUT:-$KTREE/.kunit}
-PATCHES=$TOP/patches
-PIN_FILE=$TOP/linux-source.version
-SRC_PKG=linux-source-6.12
-SRC_TAR=/usr/src/linux-source-6.12.tar.xz
+# The tarball's top directory.
+SRC_TOPDIR=$SRC_PKG
 SERIES_BRANCH=series
-# The series is for Debian's 6.12 kernel (the DKMS package's source), not
-# for net-next, where upstream merged its own version of this work.
-SUBJECT_PREFIX="PATCH debian-6.12"
 BASE_TAG=base
 JOBS=${JOBS:-$(nproc)}
 # ccache: a second build of the same tree, a fresh clone on the same
@@ -52,15 +86,27 @@ git_id() {
 
 pinned_version() { tr -d ' \n' <"$PIN_FILE"; }
 
-# Install the pinned linux-source and the tools. If the pinned version is
-# no longer served, say so and fall back to the candidate.
-install_packages() {
-	local pin missing=() p have
-	pin=$(pinned_version)
+# The packages of DEPS that are not installed, one a line.
+missing_deps() {
+	local p
 	for p in "${DEPS[@]}"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
-			grep -q 'install ok installed' || missing+=("$p")
+			grep -q 'install ok installed' || printf '%s\n' "$p"
 	done
+}
+
+# Install the pinned linux-source and the tools. If the pinned version is
+# no longer served, say so and fall back to the candidate. For 7.3, the
+# tools only, and the source is fetched (fetch_source).
+install_packages() {
+	local pin missing=() have
+	if [ "$TARGET" = 7.3 ]; then
+		install_deps
+		fetch_source
+		return
+	fi
+	pin=$(pinned_version)
+	mapfile -t missing < <(missing_deps)
 	have=$(dpkg-query -W -f='${Version}' "$SRC_PKG" 2>/dev/null || true)
 	if [ ${#missing[@]} -eq 0 ] && [ "$have" = "$pin" ] && [ -f "$SRC_TAR" ]; then
 		return 0
@@ -81,8 +127,9 @@ install_packages() {
 		else
 			local cand
 			cand=$(apt-cache policy "$SRC_PKG" | awk '/Candidate:/ {print $2}')
-			[ -n "$cand" ] && [ "$cand" != "(none)" ] ||
+			if [ -z "$cand" ] || [ "$cand" = "(none)" ]; then
 				die "$SRC_PKG is not served by the configured archives"
+			fi
 			printf 'WARNING: pinned %s=%s is no longer served; using the candidate %s.\n' \
 				"$SRC_PKG" "$pin" "$cand" >&2
 			printf 'WARNING: the series was written against %s; update %s once it applies.\n' \
@@ -93,21 +140,132 @@ install_packages() {
 	fi
 }
 
+# The tools only (the 7.3 target installs no source package).
+install_deps() {
+	local missing=()
+	mapfile -t missing < <(missing_deps)
+	[ ${#missing[@]} -gt 0 ] || return 0
+	[ "$(id -u)" = 0 ] || die "packages missing (${missing[*]}): run as root"
+	msg "installing packages: ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >/dev/null || die "apt-get update failed"
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+		die "apt-get install ${missing[*]} failed"
+}
+
+# apt-get and apt-cache on the private configuration of $APT_DIR: its own
+# sources.list, lists and cache, the machine's dpkg status (read only).
+# Nothing is added to the machine's apt sources, nothing is installed.
+private_apt() {
+	local tool=$1
+	shift
+	local opts=(-o "Dir::Etc::SourceList=$APT_DIR/sources.list"
+		    -o Dir::Etc::SourceParts=/dev/null
+		    -o "Dir::State::Lists=$APT_DIR/lists"
+		    -o "Dir::Cache=$APT_DIR/cache"
+		    -o Dir::State::status=/var/lib/dpkg/status
+		    -o APT::Architecture=amd64)
+	# apt's _apt sandbox user may not reach $APT_DIR; root downloads.
+	[ "$(id -u)" != 0 ] || opts+=(-o APT::Sandbox::User=root)
+	"$tool" "${opts[@]}" "$@"
+}
+
+# The .deb of $SRC_PKG version $1 as apt-get download names it.
+source_deb() { printf '%s/debs/%s_%s_all.deb\n' "$APT_DIR" "$SRC_PKG" "${1//:/%3a}"; }
+
+# Fetch the pinned $SRC_PKG with the private apt configuration (the .deb is
+# kept in $APT_DIR/debs and not downloaded again) and extract its tarball
+# to $SRC_TAR, with its mtime (make_base_tree dates the base commit with
+# it) and its version in $SRC_TAR.version. If the pinned version is no
+# longer served, say so and fall back to the candidate.
+fetch_source() {
+	local pin ver deb cand tmp
+	pin=$(pinned_version)
+	ver=$pin
+	deb=$(source_deb "$pin")
+	if [ -f "$SRC_TAR" ] && [ "$(cat "$SRC_TAR.version" 2>/dev/null)" = "$pin" ]; then
+		return 0
+	fi
+	mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial" \
+		"$APT_DIR/debs" "$APT_DIR/src"
+	if [ ! -f "$deb" ]; then
+		[ -r /usr/share/keyrings/debian-archive-keyring.gpg ] ||
+			die "/usr/share/keyrings/debian-archive-keyring.gpg missing: install debian-archive-keyring"
+		[ "$(cat "$APT_DIR/sources.list" 2>/dev/null)" = "$APT_SOURCE" ] ||
+			printf '%s\n' "$APT_SOURCE" >"$APT_DIR/sources.list"
+		msg "fetching $SRC_PKG=$pin with a private apt configuration ($APT_DIR)"
+		private_apt apt-get update -qq >/dev/null ||
+			die "apt-get update of $APT_DIR/sources.list failed"
+		if ! private_apt apt-cache madison "$SRC_PKG" | awk -F'|' '{gsub(/ /,"",$2); print $2}' |
+		     grep -qxF "$pin"; then
+			cand=$(private_apt apt-cache policy "$SRC_PKG" | awk '/Candidate:/ {print $2}')
+			if [ -z "$cand" ] || [ "$cand" = "(none)" ]; then
+				die "$SRC_PKG is not served by $APT_SOURCE"
+			fi
+			printf 'WARNING: pinned %s=%s is no longer served; using the candidate %s.\n' \
+				"$SRC_PKG" "$pin" "$cand" >&2
+			printf 'WARNING: the series was written against %s; update %s once it applies.\n' \
+				"$pin" "$PIN_FILE" >&2
+			ver=$cand
+			deb=$(source_deb "$ver")
+		fi
+		if [ ! -f "$deb" ]; then
+			(cd "$APT_DIR/debs" && private_apt apt-get download -qq "$SRC_PKG=$ver" >/dev/null) ||
+				die "apt-get download $SRC_PKG=$ver failed"
+		fi
+		if [ -f "$SRC_TAR" ] && [ "$(cat "$SRC_TAR.version" 2>/dev/null)" = "$ver" ]; then
+			return 0
+		fi
+	fi
+	if [ "$(dpkg-deb -f "$deb" Package)" != "$SRC_PKG" ] ||
+	   [ "$(dpkg-deb -f "$deb" Version)" != "$ver" ]; then
+		die "$deb is not $SRC_PKG $ver"
+	fi
+	msg "extracting ${SRC_TAR##*/} from ${deb##*/}"
+	rm -f "$SRC_TAR.version"
+	tmp=$(mktemp -d "$APT_DIR/src/extract.XXXXXX")
+	# tar keeps the member's mtime, the date of the base commit.
+	if ! dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" "./usr/src/$SRC_PKG.tar.xz"; then
+		rm -rf "$tmp"
+		die "cannot extract usr/src/$SRC_PKG.tar.xz from $deb"
+	fi
+	mv -f "$tmp/usr/src/$SRC_PKG.tar.xz" "$SRC_TAR"
+	rm -rf "$tmp"
+	printf '%s\n' "$ver" >"$SRC_TAR.version"
+}
+
+# The version of $SRC_PKG that $SRC_TAR comes from: the installed package
+# (6.12) or the fetched one (7.3).
+source_version() {
+	if [ "$TARGET" = 7.3 ]; then
+		cat "$SRC_TAR.version"
+	else
+		dpkg-query -W -f='${Version}' "$SRC_PKG"
+	fi
+}
+
 # Unpack the source into $KTREE as a git repository whose first commit,
 # tagged $BASE_TAG, is the pristine tree.
 make_base_tree() {
 	local ver tmp
-	ver=$(dpkg-query -W -f='${Version}' "$SRC_PKG")
+	ver=$(source_version 2>/dev/null) || ver=""
+	[ -n "$ver" ] || die "no $SRC_PKG source found ($SRC_TAR): run install_packages first"
 	if [ -d "$KTREE/.git" ] && git -C "$KTREE" rev-parse -q --verify "refs/tags/$BASE_TAG" >/dev/null &&
 	   [ "$(git -C "$KTREE" config series.debversion)" = "$ver" ]; then
 		return 0
+	fi
+	# Replace a tree of another version of the package, never one of
+	# another package (the other target's, through a KTREE override).
+	if [ -d "$KTREE/.git" ] && git -C "$KTREE" rev-parse -q --verify "refs/tags/$BASE_TAG" >/dev/null &&
+	   ! git -C "$KTREE" log -1 --format=%s "$BASE_TAG" | grep -qF "(Debian $SRC_PKG "; then
+		die "$KTREE is not a tree of $SRC_PKG; refusing to replace it (check KTREE and TARGET)"
 	fi
 	msg "unpacking $SRC_PKG $ver into $KTREE"
 	rm -rf "$KTREE"
 	mkdir -p "$BUILD"
 	tmp=$(mktemp -d "$BUILD/unpack.XXXXXX")
 	tar -C "$tmp" -xJf "$SRC_TAR"
-	mv "$tmp/linux-source-6.12" "$KTREE"
+	mv "$tmp/$SRC_TOPDIR" "$KTREE"
 	rmdir "$tmp"
 	git_id
 	git -C "$KTREE" init -q -b "$SERIES_BRANCH"
@@ -127,7 +285,15 @@ make_base_tree() {
 	git -C "$KTREE" update-index --skip-worktree .gitignore
 }
 
-series_files() { ls "$PATCHES"/[0-9][0-9][0-9][0-9]-*.patch 2>/dev/null | grep -v '/0000-' || true; }
+# The patches of $PATCHES in order, cover letter excluded, one a line.
+series_files() {
+	local p
+	for p in "$PATCHES"/[0-9][0-9][0-9][0-9]-*.patch; do
+		[ -f "$p" ] || continue
+		case ${p##*/} in 0000-*) continue ;; esac
+		printf '%s\n' "$p"
+	done
+}
 
 # Reset $SERIES_BRANCH to the base and apply patches/ with git am.
 apply_series() {
@@ -156,8 +322,10 @@ kunit_config() {
 
 kmake() { make -s -C "$KTREE" O="$KOUT" ARCH=x86_64 CC="$KCC" -j"$JOBS" "$@"; }
 
+# kunit/bin/qemu-system-x86_64 keeps QEMU on TCG (7.3's kunit.py asks for
+# KVM first).
 kunit_py() {
-	(cd "$KTREE" && python3 tools/testing/kunit/kunit.py "$@" \
+	(cd "$KTREE" && PATH="$TOP/kunit/bin:$PATH" python3 tools/testing/kunit/kunit.py "$@" \
 		--arch=x86_64 --build_dir="$KOUT" \
 		--kunitconfig="${KUNITCONFIG:-$TOP/kunit/mlx5.config}" \
 		--qemu_config="$TOP/kunit/qemu_x86_64_smp.py" --jobs="$JOBS" \
