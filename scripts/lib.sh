@@ -38,7 +38,8 @@ case $TARGET in
 	APT_SOURCE='deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie-backports main'
 	# Extracted from the .deb, with its version in $SRC_TAR.version.
 	SRC_TAR=$APT_DIR/src/linux-source-7.3.tar.xz
-	SUBJECT_PREFIX="PATCH net-next"
+	# Tests that fail on net-next as it is: an RFC until the fixes land.
+	SUBJECT_PREFIX="RFC PATCH net-next"
 	COVER_LETTER=$TOP/mainline/cover-letter.txt
 	;;
 *)
