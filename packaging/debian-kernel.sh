@@ -141,10 +141,16 @@ mlx5_stage_sources() {
 		sed "s/@MODULE@/${d#*:}/" "$PKG_DIR/Kbuild.module" >"$dest/${d%%:*}/Kbuild"
 		sed "s/@VERSION@/$version/" "$PKG_DIR/dkms_version.c" >"$dest/${d%%:*}/dkms_version.c"
 	done
-	sed -e "s/@NAME@/$MLX5_PKG_NAME/" -e "s/@VERSION@/$version/" \
-	    -e "s/@KVER@/$DEB_KVER/" -e "s/@KVER_RE@/$(printf '%s' "$DEB_KVER" | sed 's/[.+]/\\\\&/g')/" \
-		"$PKG_DIR/dkms.conf.in" >"$dest/dkms.conf"
+	mlx5_dkms_conf "$version" >"$dest/dkms.conf"
 	git -C "$KTREE" log --format='%h %s' "$BASE_TAG..$rev" >"$dest/SERIES"
+}
+
+# The package's dkms.conf for version $1: packaging/dkms.conf.in for the
+# supported kernel, $DEB_KVER (BUILD_EXCLUSIVE_KERNEL is its regex).
+mlx5_dkms_conf() {
+	sed -e "s/@NAME@/$MLX5_PKG_NAME/" -e "s/@VERSION@/$1/" \
+	    -e "s/@KVER@/$DEB_KVER/" -e "s/@KVER_RE@/$(printf '%s' "$DEB_KVER" | sed 's/[.+]/\\\\&/g')/" \
+		"$PKG_DIR/dkms.conf.in"
 }
 
 # The command dkms.conf runs (and the checks use): both modules, one pass.
