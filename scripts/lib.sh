@@ -255,35 +255,45 @@ make_base_tree() {
 	   [ "$(git -C "$KTREE" config series.debversion)" = "$ver" ]; then
 		return 0
 	fi
-	# Replace a tree of another version of the package, never one of
-	# another package (the other target's, through a KTREE override).
-	if [ -d "$KTREE/.git" ] && git -C "$KTREE" rev-parse -q --verify "refs/tags/$BASE_TAG" >/dev/null &&
-	   ! git -C "$KTREE" log -1 --format=%s "$BASE_TAG" | grep -qF "(Debian $SRC_PKG "; then
-		die "$KTREE is not a tree of $SRC_PKG; refusing to replace it (check KTREE and TARGET)"
+	# A tree of another version of the package is moved aside, never
+	# deleted (it may hold unexported work); anything else is refused.
+	if [ -e "$KTREE" ]; then
+		local old
+		old=$(git -C "$KTREE" config series.debversion 2>/dev/null) || old=""
+		if [ -z "$old" ] ||
+		   ! git -C "$KTREE" log -1 --format=%s "$BASE_TAG" 2>/dev/null | grep -qF "(Debian $SRC_PKG "; then
+			die "$KTREE is not a tree of $SRC_PKG made by this script; move it away (check KTREE and TARGET)"
+		fi
+		msg "moving the tree of $SRC_PKG $old aside to $KTREE.old-$old"
+		rm -rf "$KTREE.old-$old"
+		mv "$KTREE" "$KTREE.old-$old" || die "cannot move $KTREE aside"
 	fi
 	msg "unpacking $SRC_PKG $ver into $KTREE"
-	rm -rf "$KTREE"
 	mkdir -p "$BUILD"
+	# Unpackings an interrupted run left behind.
+	rm -rf "$BUILD"/unpack.*
 	tmp=$(mktemp -d "$BUILD/unpack.XXXXXX")
-	tar -C "$tmp" -xJf "$SRC_TAR"
-	mv "$tmp/$SRC_TOPDIR" "$KTREE"
+	tar -C "$tmp" -xJf "$SRC_TAR" || die "cannot unpack $SRC_TAR"
+	mv "$tmp/$SRC_TOPDIR" "$KTREE" || die "no $SRC_TOPDIR in $SRC_TAR"
 	rmdir "$tmp"
 	git_id
-	git -C "$KTREE" init -q -b "$SERIES_BRANCH"
-	git -C "$KTREE" config series.debversion "$ver"
+	git -C "$KTREE" init -q -b "$SERIES_BRANCH" || die "git init $KTREE failed"
 	git -C "$KTREE" config core.abbrev 12
 	# Debian's top-level .gitignore ignores everything ("/*"): add the
 	# pristine tree by force, then drop that block from the work tree
 	# copy only (skip-worktree), so that new files show up as usual.
-	git -C "$KTREE" add -A -f
+	git -C "$KTREE" add -A -f || die "git add in $KTREE failed"
 	# A fixed date keeps the base commit, and so the series' commit ids,
 	# the same on every machine.
 	GIT_AUTHOR_DATE="@$(stat -c %Y "$SRC_TAR") +0000" \
 	GIT_COMMITTER_DATE="@$(stat -c %Y "$SRC_TAR") +0000" \
-	git -C "$KTREE" commit -q -m "Linux $(make -s -C "$KTREE" kernelversion) (Debian $SRC_PKG $ver)"
-	git -C "$KTREE" tag "$BASE_TAG"
+	git -C "$KTREE" commit -q -m "Linux $(make -s -C "$KTREE" kernelversion) (Debian $SRC_PKG $ver)" ||
+		die "the base commit in $KTREE failed"
+	git -C "$KTREE" tag "$BASE_TAG" || die "cannot tag $KTREE's base"
 	sed -i '/^# Debian packaging/,$d' "$KTREE/.gitignore"
 	git -C "$KTREE" update-index --skip-worktree .gitignore
+	# Last: the mark of a complete tree.
+	git -C "$KTREE" config series.debversion "$ver"
 }
 
 # The patches of $PATCHES in order, cover letter excluded, one a line.
@@ -302,6 +312,11 @@ apply_series() {
 	git_id
 	[ -z "$(git -C "$KTREE" status --porcelain -uno)" ] ||
 		die "$KTREE has uncommitted changes; commit or discard them first"
+	# The branch's old tip stays reachable: commits not yet exported.
+	if git -C "$KTREE" rev-parse -q --verify "refs/heads/$SERIES_BRANCH" >/dev/null; then
+		git -C "$KTREE" branch -f "$SERIES_BRANCH-prev" "$SERIES_BRANCH"
+		msg "the previous $SERIES_BRANCH is kept as $SERIES_BRANCH-prev"
+	fi
 	git -C "$KTREE" checkout -q -B "$SERIES_BRANCH" "$BASE_TAG"
 	for p in $(series_files); do
 		if ! git -C "$KTREE" am -q --committer-date-is-author-date "$p" >/dev/null 2>&1; then
