@@ -25,6 +25,12 @@ finish() {
 }
 
 # kernel-doc -Wall warnings of one file, without line numbers.
+# The lines of list $1 that list $2 does not have (both sorted, a line an
+# item): the warnings a patch adds.
+added_lines() {
+	comm -23 <(printf '%s\n' "$1") <(printf '%s\n' "$2") | sed '/^$/d'
+}
+
 # 6.12's kernel-doc writes "FILE:LINE: warning:", 7.3's "Warning: FILE:LINE ".
 kdoc_warnings() {
 	"$KTREE/scripts/kernel-doc" -Wall -none "$1" 2>&1 | grep -i warning |
@@ -108,7 +114,7 @@ check_patch() {
 		git -C "$KTREE" checkout -q HEAD~1 -- "$f" 2>/dev/null &&
 			wb=$(object_warnings "${f%.c}.o") || wb=""
 		git -C "$KTREE" checkout -q HEAD -- "$f"
-		d=$(comm -23 <(printf '%s\n' "$w") <(printf '%s\n' "$wb") | sed '/^$/d')
+		d=$(added_lines "$w" "$wb")
 		[ -n "$d" ] && new+="$d"$'\n'
 	done
 	if [ -z "$new" ]; then
@@ -129,7 +135,7 @@ check_patch() {
 				git -C "$KTREE" show "HEAD~1:$f" >"$LOGS/kdoc.parent"
 				wb=$(kdoc_warnings "$LOGS/kdoc.parent" | sed "s|$LOGS/kdoc.parent|$KTREE/$f|")
 			fi
-			d=$(comm -23 <(printf '%s\n' "$w") <(printf '%s\n' "$wb") | sed '/^$/d')
+			d=$(added_lines "$w" "$wb")
 			[ -n "$d" ] && new+="$d"$'\n'
 		done
 		if [ -z "$new" ]; then
