@@ -6,10 +6,11 @@
 # shellcheck disable=SC2034 # the variables are for the scripts that source this
 
 PKG_DIR=$TOP/packaging
-# The package supports exactly one kernel: Debian's build of the pinned
-# linux-source (mlx5's internal interfaces change between stable releases).
-DEB_KPKG_VERSION=$(pinned_version)              # 6.12.117-1~deb12u1
-DEB_UPSTREAM=${DEB_KPKG_VERSION%%-*}            # 6.12.117
+# The host-side checks (scripts/build-debian-config, check-test-hooks)
+# build against Debian 12's amd64 kernel built from the pinned linux-source.
+# The kernels the package supports are packaging/supported-kernels.
+DEB_KPKG_VERSION=$(pinned_version)              # 6.12.118-1~deb12u1
+DEB_UPSTREAM=${DEB_KPKG_VERSION%%-*}            # 6.12.118
 DEB_KABI=$DEB_UPSTREAM+deb12                    # ABI name of bookworm's 6.12
 DEB_KVER=$DEB_KABI-amd64                        # uname -r
 DK_DIR=$BUILD/debian-kernel
@@ -17,7 +18,43 @@ DK_DEBS=$DK_DIR/debs
 DK_ROOT=$DK_DIR/root
 DK_HEADERS=$DK_ROOT/usr/src/linux-headers-$DEB_KVER
 DK_HEADER_PKGS=("linux-headers-$DEB_KVER" "linux-headers-$DEB_KABI-common" "linux-kbuild-$DEB_KABI")
-DK_IMAGE_PKG=linux-image-$DEB_KVER
+
+SUPPORTED_FILE=$PKG_DIR/supported-kernels
+
+# The supported kernels' lines (uname -r, release, linux-image version,
+# tested), comments and blank lines dropped; with $1, only those of that
+# release.
+supported_lines() {
+	awk -v r="${1:-}" '!/^#/ && NF == 4 && (r == "" || $2 == r)' "$SUPPORTED_FILE"
+}
+
+# The supported kernels (uname -r), one a line, in the file's order.
+supported_kernels() { supported_lines "$@" | awk '{print $1}'; }
+
+# Check the list: four fields a line, a known release and test, an amd64
+# or rt-amd64 ABI of that release (+deb12: bookworm, +deb13: trixie), no
+# kernel twice, amd64 before rt-amd64 within a release (the order of the
+# Depends alternatives), and the host-side checks' kernel ($DEB_KVER)
+# listed.
+check_supported_file() {
+	local bad
+	[ -f "$SUPPORTED_FILE" ] || die "no $SUPPORTED_FILE"
+	bad=$(awk '!/^#/ && NF && (NF != 4 || ($2 != "bookworm" && $2 != "trixie") ||
+		($4 != "load" && $4 != "build") ||
+		$1 !~ /^[0-9]+\.[0-9]+\.[0-9]+\+deb1[23](\.[0-9]+)?-(amd64|rt-amd64)$/) {print FILENAME ":" NR ": " $0}' \
+		"$SUPPORTED_FILE")
+	[ -z "$bad" ] || die "malformed lines (uname -r, bookworm|trixie, version, load|build; amd64 or rt-amd64): $bad"
+	[ -n "$(supported_kernels "")" ] || die "$SUPPORTED_FILE lists no kernel"
+	[ -z "$(supported_kernels "" | sort | uniq -d)" ] || die "$SUPPORTED_FILE lists a kernel twice"
+	bad=$(supported_lines "" | awk '
+		($2 == "bookworm" && $1 !~ /\+deb12[-.]/) || ($2 == "trixie" && $1 !~ /\+deb13[-.]/) {
+			print $1 " is not a " $2 " kernel" }
+		$1 ~ /-rt-amd64$/ { rt[$2] = 1 }
+		$1 !~ /-rt-amd64$/ && rt[$2] { print $1 " (amd64) comes after an rt-amd64 kernel of " $2 }')
+	[ -z "$bad" ] || die "$SUPPORTED_FILE: $bad"
+	supported_kernels "" | grep -qxF "$DEB_KVER" ||
+		die "$SUPPORTED_FILE does not list $DEB_KVER, the kernel of the pinned linux-source that the host-side checks build against"
+}
 
 MLX5_PKG_NAME=mlx5-esw
 MLX5_DEB_NAME=$MLX5_PKG_NAME-dkms
@@ -56,7 +93,7 @@ dk_fetch() {
 	fi
 	for p in "${missing[@]}"; do
 		dk_served "$p" "$DEB_KPKG_VERSION" ||
-			die "$p $DEB_KPKG_VERSION is no longer served by the configured archives (apt-cache madison $p: $(apt-cache madison "$p" 2>/dev/null | awk -F'|' '{gsub(/ /, "", $2); printf "%s ", $2}')). The DKMS package supports exactly Debian's $DEB_KVER, the build of the pinned linux-source ($PIN_FILE); move the pin to a kernel the archive serves (and test the series on it), or put the .deb files into $DK_DEBS."
+			die "$p $DEB_KPKG_VERSION is no longer served by the configured archives (apt-cache madison $p: $(apt-cache madison "$p" 2>/dev/null | awk -F'|' '{gsub(/ /, "", $2); printf "%s ", $2}')). The host-side checks build against Debian's $DEB_KVER, the build of the pinned linux-source ($PIN_FILE); move the pin to a kernel the archive serves (README: when Debian publishes the next 6.12 kernel), or put the .deb files into $DK_DEBS."
 	done
 	mkdir -p "$DK_DEBS"
 	tmp=$(mktemp -d "$DK_DEBS/.download.XXXXXX")
@@ -145,11 +182,20 @@ mlx5_stage_sources() {
 	git -C "$KTREE" log --format='%h %s' "$BASE_TAG..$rev" >"$dest/SERIES"
 }
 
+# BUILD_EXCLUSIVE_KERNEL of the supported kernels: ^(k1|k2|...)$, dots and
+# plus signs escaped.
+supported_kernels_re() {
+	supported_kernels "" | sed 's/[.+]/\\&/g' | paste -sd'|' | sed 's/.*/^(&)$/'
+}
+
 # The package's dkms.conf for version $1: packaging/dkms.conf.in for the
-# supported kernel, $DEB_KVER (BUILD_EXCLUSIVE_KERNEL is its regex).
+# supported kernels (BUILD_EXCLUSIVE_KERNEL is their regex).
 mlx5_dkms_conf() {
-	sed -e "s/@NAME@/$MLX5_PKG_NAME/" -e "s/@VERSION@/$1/" \
-	    -e "s/@KVER@/$DEB_KVER/" -e "s/@KVER_RE@/$(printf '%s' "$DEB_KVER" | sed 's/[.+]/\\\\&/g')/" \
+	local re list
+	re=$(supported_kernels_re | sed 's/[\\&|]/\\&/g')
+	list=$(supported_kernels "" | paste -sd' ')
+	sed -e "s|@NAME@|$MLX5_PKG_NAME|g" -e "s|@DEB@|$MLX5_DEB_NAME|g" \
+	    -e "s|@VERSION@|$1|g" -e "s|@KVERS@|$list|g" -e "s|@KVER_RE@|$re|g" \
 		"$PKG_DIR/dkms.conf.in"
 }
 

@@ -64,7 +64,7 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 DEPS=(build-essential bc bison flex libelf-dev libssl-dev python3 git
       xz-utils cpio kmod qemu-system-x86 sparse ccache perl python3-ply
       python3-git spin python3-docutils shellcheck dkms busybox-static
-      pahole rsync dpkg-dev)
+      pahole rsync dpkg-dev mmdebstrap)
 
 msg() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
