@@ -34,8 +34,9 @@ supported_kernels() { supported_lines "$@" | awk '{print $1}'; }
 # Check the list: four fields a line, a known release and test, an amd64
 # or rt-amd64 ABI of that release (+deb12: bookworm, +deb13: trixie), no
 # kernel twice, amd64 before rt-amd64 within a release (the order of the
-# Depends alternatives), and the host-side checks' kernel ($DEB_KVER)
-# listed.
+# Depends alternatives), load for the first kernel of a release and build
+# for the others, versions of the ABI's upstream release, and the
+# host-side checks' kernel ($DEB_KVER) listed.
 check_supported_file() {
 	local bad
 	[ -f "$SUPPORTED_FILE" ] || die "no $SUPPORTED_FILE"
@@ -51,6 +52,16 @@ check_supported_file() {
 			print $1 " is not a " $2 " kernel" }
 		$1 ~ /-rt-amd64$/ { rt[$2] = 1 }
 		$1 !~ /-rt-amd64$/ && rt[$2] { print $1 " (amd64) comes after an rt-amd64 kernel of " $2 }')
+	[ -z "$bad" ] || die "$SUPPORTED_FILE: $bad"
+	# The first kernel of a release is booted (load), the others built
+	# (build); a version is its ABI's upstream release, ~deb12u on
+	# bookworm.
+	bad=$(supported_lines "" | awk '
+		{ want = seen[$2]++ ? "build" : "load"
+		  if ($4 != want) print $1 " is marked " $4 ", expected " want " (" (want == "load" ? "the first" : "not the first") " of " $2 ")"
+		  up = $1; sub(/\+.*/, "", up)
+		  if (index($3, up "-") != 1) print $1 ": version " $3 " is not of " up
+		  if ($2 == "bookworm" && $3 !~ /~deb12u[0-9]+$/) print $1 ": " $3 " is not a bookworm version" }')
 	[ -z "$bad" ] || die "$SUPPORTED_FILE: $bad"
 	supported_kernels "" | grep -qxF "$DEB_KVER" ||
 		die "$SUPPORTED_FILE does not list $DEB_KVER, the kernel of the pinned linux-source that the host-side checks build against"
@@ -132,7 +143,8 @@ dk_unpack() {
 	exec 9>&-
 }
 
-# Debian's headers (amd64, common, kbuild) of the supported kernel, unpacked.
+# Debian's headers (amd64, common, kbuild) of $DEB_KVER, the kernel the
+# host-side checks build against, unpacked.
 dk_headers() {
 	dk_fetch "${DK_HEADER_PKGS[@]}"
 	dk_unpack "${DK_HEADER_PKGS[@]}"
